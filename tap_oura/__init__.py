@@ -1,0 +1,1 @@
+"""tap-oura: a Singer tap for the Oura Ring API v2."""
