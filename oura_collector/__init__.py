@@ -1,0 +1,1 @@
+"""oura-collector: the long-running service that keeps Oura data in PostgreSQL."""

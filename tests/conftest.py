@@ -1,0 +1,90 @@
+"""Shared fixtures: a real PostgreSQL and a real Oura simulator, never mocks.
+
+PostgreSQL: `OURA_TEST_DATABASE_URL` (a superuser URI, e.g. postgresql://postgres@127.0.0.1/postgres)
+when set; otherwise an embedded server in a temporary directory, started once per session. Each
+test that asks for `database` gets a fresh, empty database of its own.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from typing import TYPE_CHECKING
+
+import psycopg
+import pytest
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+    from oura_simulator import Simulator
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Return a superuser URI of a running PostgreSQL: the configured one or an embedded one."""
+    configured = os.environ.get("OURA_TEST_DATABASE_URL")
+    if configured:
+        yield configured
+        return
+    from oura_collector.embedded_db import EmbeddedPostgres  # noqa: PLC0415
+
+    server = EmbeddedPostgres(tmp_path_factory.mktemp("embedded-postgres")).start()
+    try:
+        yield server.uri
+    finally:
+        server.destroy()
+
+
+@pytest.fixture
+def database(postgres_admin_uri: str) -> Iterator[str]:
+    """Create an empty database for one test and return its URI; drop it afterwards."""
+    name = f"oura_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_admin_uri, autocommit=True) as admin:
+        admin.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+    yield make_conninfo(postgres_admin_uri, dbname=name)
+    with psycopg.connect(postgres_admin_uri, autocommit=True) as admin:
+        admin.execute(
+            sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
+        )
+
+
+def connection_parts(uri: str) -> dict[str, str]:
+    """Split a libpq URI into host, port, user, password and dbname."""
+    parts = conninfo_to_dict(uri)
+    return {
+        "host": parts.get("host", "127.0.0.1"),
+        "port": str(parts.get("port", "5432")),
+        "user": parts.get("user", "postgres"),
+        "password": parts.get("password", ""),
+        "dbname": parts.get("dbname", "postgres"),
+    }
+
+
+@pytest.fixture
+def simulator() -> Iterator[Simulator]:
+    """Run a fresh Oura simulator (30 days, one user) on an ephemeral port."""
+    from oura_simulator import Simulator, SimulatorConfig  # noqa: PLC0415
+
+    with Simulator(SimulatorConfig(days=30), host="127.0.0.1", port=0) as sim:
+        yield sim
+
+
+def oauth_config(sim: Simulator, tmp_path: Path, **overrides: object) -> dict[str, object]:
+    """Return a tap config that authenticates against the simulator with OAuth."""
+    config: dict[str, object] = {
+        "api_url": sim.base_url,
+        "client_id": sim.client_id,
+        "client_secret": sim.client_secret,
+        "refresh_token": sim.users[0].refresh_token,
+        "token_url": f"{sim.base_url}/oauth/token",
+        "token_url_fallback": f"{sim.base_url}/oauth/v2/ext/oauth-token",
+        "token_store_path": str(tmp_path / "tokens.json"),
+        "retry_delay": 0,
+        "days_to_backfill": 7,
+    }
+    config.update(overrides)
+    return config
