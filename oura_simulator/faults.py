@@ -13,7 +13,13 @@ from typing import Any
 from oura_simulator.routes import ROUTES_BY_NAME
 
 COUNTED = ("rate_limit", "server_error", "disconnect")
-STANDING = ("latency_ms", "membership_expired", "app_outdated")
+STANDING = ("latency_ms", "membership_expired", "app_outdated", "extra_fields", "malformed")
+# What `extra_fields` adds to every record: fields a newer API version might send.
+EXTRA_FIELDS: dict[str, Any] = {
+    "future_score": 42,
+    "future_detail": {"nested": [1, 2, 3], "note": "added in a later API version"},
+}
+MALFORMED_VALUE = "not-a-number"
 SERVER_ERROR_STATUSES = (500, 502, 503)
 # Defaults of a rate_limit fault's headers; Oura publishes no ceilings (reference §7).
 RATE_LIMIT_DEFAULTS: dict[str, Any] = {
@@ -52,6 +58,8 @@ class Faults:
         self.latency_ms = 0
         self.membership_expired = False
         self.app_outdated: frozenset[str] = frozenset()
+        self.extra_fields: frozenset[str] = frozenset()
+        self.malformed: frozenset[str] = frozenset()
 
     def update(self, settings: dict[str, Any]) -> None:
         """Set the named faults (None switches one off); raise ValueError for a bad setting."""
@@ -67,6 +75,8 @@ class Faults:
             raise ValueError("membership_expired must be true or false")
         outdated = settings.get("app_outdated", self.app_outdated) or []
         outdated_routes = _routes("app_outdated", outdated)
+        extra = _routes("extra_fields", settings.get("extra_fields", self.extra_fields) or [])
+        malformed = _routes("malformed", settings.get("malformed", self.malformed) or [])
         with self._lock:
             for name, fault in counted.items():
                 if fault is None:
@@ -75,6 +85,7 @@ class Faults:
                     self._counted[name] = fault
             self.latency_ms, self.membership_expired = latency, expired
             self.app_outdated = outdated_routes
+            self.extra_fields, self.malformed = extra, malformed
 
     def clear(self) -> None:
         """Switch every fault off."""
@@ -82,6 +93,7 @@ class Faults:
             self._counted.clear()
             self.latency_ms, self.membership_expired = 0, False
             self.app_outdated = frozenset()
+            self.extra_fields = self.malformed = frozenset()
 
     def take(self, name: str, route: str) -> dict[str, Any] | None:
         """Spend one hit of counted fault `name` on a request to `route`; return its settings."""
@@ -101,7 +113,23 @@ class Faults:
             current["latency_ms"] = self.latency_ms
             current["membership_expired"] = self.membership_expired
             current["app_outdated"] = sorted(self.app_outdated)
+            current["extra_fields"] = sorted(self.extra_fields)
+            current["malformed"] = sorted(self.malformed)
         return current
+
+
+def tamper(record: dict[str, Any], *, extra: bool, malformed: bool) -> dict[str, Any]:
+    """Return the record with unknown fields added and/or its first number made a string."""
+    if extra:
+        record = {**record, **EXTRA_FIELDS}
+    if malformed:
+        number = next(
+            (k for k, v in record.items() if isinstance(v, int | float) and k not in EXTRA_FIELDS),
+            None,
+        )
+        if number is not None:
+            record = {**record, number: MALFORMED_VALUE}
+    return record
 
 
 def _counted(name: str, value: Any) -> CountedFault | None:

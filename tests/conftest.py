@@ -8,6 +8,7 @@ test that asks for `database` gets a fresh, empty database of its own.
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from typing import TYPE_CHECKING
 
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 
 
 @pytest.fixture(scope="session")
-def postgres_admin_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def postgres_admin_uri() -> Iterator[str]:
     """Return a superuser URI of a running PostgreSQL: the configured one or an embedded one."""
     configured = os.environ.get("OURA_TEST_DATABASE_URL")
     if configured:
@@ -32,7 +33,10 @@ def postgres_admin_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
         return
     from oura_collector.embedded_db import EmbeddedPostgres  # noqa: PLC0415
 
-    server = EmbeddedPostgres(tmp_path_factory.mktemp("embedded-postgres")).start()
+    # Not under pytest's tmp_path: pytest deletes old numbered directories when another pytest
+    # session starts, which would pull the data directory from under a running server.
+    data_dir = tempfile.mkdtemp(prefix="oura-test-postgres-")
+    server = EmbeddedPostgres(data_dir).start()
     try:
         yield server.uri
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from typing import TYPE_CHECKING
@@ -212,3 +213,31 @@ def test_bad_settings_fail_at_start_with_the_setting_named(
     result = run_tap_cli({"personal_access_token": "x" * 20, setting: value}, tmp_path)
     assert result.returncode == 1
     assert message in result.stderr
+
+
+def test_unknown_fields_from_a_newer_api_never_crash_a_run(
+    simulator: Simulator, tmp_path: Path
+) -> None:
+    simulator.set_faults(extra_fields=["daily_sleep", "heartrate", "personal_info"])
+    run = run_tap(oauth_config(simulator, tmp_path), streams=FEW_STREAMS)
+    assert run.records["daily_sleep"] and run.records["heartrate"]
+    assert len(run.records["personal_info"]) == 1
+    assert run.tap.report.streams["daily_sleep"].quarantined == 0
+
+
+def test_a_malformed_record_is_held_back_and_its_bookmark_stays_put(
+    simulator: Simulator, tmp_path: Path
+) -> None:
+    config = oauth_config(simulator, tmp_path, days_to_backfill=5)
+    first = run_tap(config, streams=["daily_sleep", "daily_activity"])
+    simulator.set_faults(malformed=["daily_sleep"])
+    run = run_tap_cli(config, tmp_path, state=first.final_state)
+    assert run.returncode == 1
+    assert "Malformed daily_sleep record" in run.stderr
+    assert "not-a-number" not in run.stdout  # the bad record is never emitted
+    messages = [json.loads(line) for line in run.stdout.splitlines() if line.strip()]
+    emitted = [m for m in messages if m["type"] == "RECORD" and m["stream"] == "daily_sleep"]
+    assert emitted  # the good records of the stream are still delivered
+    final = [m["value"] for m in messages if m["type"] == "STATE"][-1]["bookmarks"]
+    assert final["daily_sleep"] == first.final_state["bookmarks"]["daily_sleep"]
+    assert "replication_key_value" in final["daily_activity"]

@@ -13,6 +13,7 @@ from flask import Blueprint, Response, g, request
 from oura_simulator import paging
 from oura_simulator.config import SANDBOX_USER
 from oura_simulator.errors import ApiError, DropConnection, detail, invalid, problem
+from oura_simulator.faults import tamper
 from oura_simulator.routes import ROUTES_BY_NAME, Filter, Kind
 from oura_simulator.views import json_response, simulator_state
 from oura_simulator.windows import document_window, filter_params, latest_flag, series_window
@@ -39,11 +40,18 @@ def collection(route_name: str, sandbox: bool) -> Response:
     route = _served_route(route_name, sandbox)
     grant = _admit(route, sandbox)
     state = simulator_state()
+    extra, malformed = route.name in state.faults.extra_fields, route.name in state.faults.malformed
     if route.kind is Kind.SINGLETON:
         g.rows = 1
-        return json_response(_personal_info(state, grant))
+        info = _personal_info(state, grant)
+        return json_response(tamper(info, extra=extra, malformed=malformed))
     bodies, next_token = _page(state, route, SANDBOX_USER if sandbox else grant.user, sandbox)
     g.rows = len(bodies)
+    if bodies and (extra or malformed):
+        # Every record gains the unknown fields; only a page's first record is malformed.
+        records = [tamper(orjson.loads(b), extra=extra, malformed=False) for b in bodies]
+        records[0] = tamper(records[0], extra=False, malformed=malformed)
+        bodies = [orjson.dumps(record) for record in records]
     page = {"data": [orjson.Fragment(body) for body in bodies], "next_token": next_token}
     return json_response(page)
 

@@ -125,4 +125,23 @@ def test_bad_fault_settings_are_refused_and_change_nothing(sim: Simulator, body:
     response = requests.post(f"{sim.base_url}/_sim/faults", json=body, timeout=30)
     assert response.status_code == 400
     assert isinstance(response.json()["detail"], str)
-    assert sim.faults() == {"latency_ms": 0, "membership_expired": False, "app_outdated": []}
+    assert sim.faults() == {
+        "latency_ms": 0,
+        "membership_expired": False,
+        "app_outdated": [],
+        "extra_fields": [],
+        "malformed": [],
+    }
+
+
+def test_extra_fields_and_malformed_records_tamper_only_the_chosen_routes(
+    sim: Simulator, api: Api
+) -> None:
+    clean = api.collection("daily_sleep").json()["data"]
+    sim.set_faults(extra_fields=["daily_sleep"], malformed=["daily_sleep"])
+    tampered = api.collection("daily_sleep").json()["data"]
+    assert len(tampered) == len(clean) > 1
+    assert all(record["future_detail"]["nested"] == [1, 2, 3] for record in tampered)
+    assert "not-a-number" in tampered[0].values()
+    assert all("not-a-number" not in record.values() for record in tampered[1:])
+    assert "future_score" not in api.collection("sleep").json()["data"][0]
