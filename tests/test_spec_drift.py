@@ -105,3 +105,31 @@ def test_a_record_with_fields_the_spec_lacks_still_validates() -> None:
         "field_from_a_newer_api": {"anything": [1, 2]},
     }
     assert list(stream.checked([record], None)) == [record]
+
+
+def test_the_installed_command_describes_itself_and_discovers_19_streams(tmp_path) -> None:
+    import subprocess  # noqa: PLC0415
+
+    from tests.tap_harness import TAP_EXECUTABLE  # noqa: PLC0415
+
+    about = subprocess.run(
+        [str(TAP_EXECUTABLE), "--about", "--format=json"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    settings = set(json.loads(about.stdout)["settings"]["properties"])
+    assert {"days_to_backfill", "lookback_days", "refresh_token", "token_store"} <= settings
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"personal_access_token": "x" * 20}))
+    discover = subprocess.run(
+        [str(TAP_EXECUTABLE), "--config", str(config), "--discover"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    streams = {s["tap_stream_id"] for s in json.loads(discover.stdout)["streams"]}
+    assert streams == {route.name for route in ROUTES}
+    assert len(streams) == 19
