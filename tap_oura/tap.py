@@ -153,7 +153,7 @@ CONFIG_SCHEMA = th.PropertiesList(
     ),
     th.Property(
         "retry_delay",
-        th.NumberType(minimum=0),
+        th.IntegerType(minimum=0),  # whole seconds, as the old collector's RETRY_DELAY
         default=5,
         description="First retry wait in seconds, doubled each time (429 waits as Oura asks).",
     ),

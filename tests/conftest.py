@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import tempfile
 import uuid
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import psycopg
@@ -43,17 +44,32 @@ def postgres_admin_uri() -> Iterator[str]:
         server.destroy()
 
 
+@contextmanager
+def fresh_database(admin_uri: str, *, timezone: str | None = None) -> Iterator[str]:
+    """Create an empty database (optionally with a default time zone); drop it afterwards."""
+    name = f"oura_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin_uri, autocommit=True) as admin:
+        admin.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+        if timezone:
+            admin.execute(
+                sql.SQL("alter database {} set timezone = {}").format(
+                    sql.Identifier(name), sql.Literal(timezone)
+                )
+            )
+    try:
+        yield make_conninfo(admin_uri, dbname=name)
+    finally:
+        with psycopg.connect(admin_uri, autocommit=True) as admin:
+            admin.execute(
+                sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
+            )
+
+
 @pytest.fixture
 def database(postgres_admin_uri: str) -> Iterator[str]:
     """Create an empty database for one test and return its URI; drop it afterwards."""
-    name = f"oura_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(postgres_admin_uri, autocommit=True) as admin:
-        admin.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
-    yield make_conninfo(postgres_admin_uri, dbname=name)
-    with psycopg.connect(postgres_admin_uri, autocommit=True) as admin:
-        admin.execute(
-            sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
-        )
+    with fresh_database(postgres_admin_uri) as uri:
+        yield uri
 
 
 def connection_parts(uri: str) -> dict[str, str]:
