@@ -173,8 +173,10 @@ class OuraOAuthAuthenticator(OAuthAuthenticator):
             if current.access_token_valid() and current.access_token not in self._rejected:
                 self._adopt(current)
                 return
-            tokens = self.endpoint.refresh(current.refresh_token, preferred_url=current.token_url)
-            tokens.seed = current.seed
+            refreshed = self.endpoint.refresh(
+                current.refresh_token, preferred_url=current.token_url
+            )
+            tokens = current.successor(refreshed)
             self.store.save(tokens)
         self._refreshed.add(tokens.access_token or "")
         logger.info(
@@ -193,12 +195,10 @@ class OuraOAuthAuthenticator(OAuthAuthenticator):
     def _lineage(self, stored: TokenSet | None) -> TokenSet:
         """Pick the stored tokens, or start over from a newly configured refresh token."""
         configured = self._configured
-        if configured:
-            seed = fingerprint(configured)
-            if stored is None or (stored.seed != seed and stored.refresh_token != configured):
-                if stored is not None:
-                    logger.info("A new refresh_token is configured; it replaces the stored one.")
-                return TokenSet(refresh_token=configured, seed=seed)
+        if configured and (stored is None or not stored.knows(configured)):
+            if stored is not None:
+                logger.info("A new refresh_token is configured; it replaces the stored one.")
+            return TokenSet(refresh_token=configured, seed=fingerprint(configured))
         if stored is None:
             msg = (
                 f"No OAuth refresh token: the token store ({self.store.describe()}) is empty and "

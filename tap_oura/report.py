@@ -46,6 +46,7 @@ class RunReport:
     started_at: float = field(default_factory=time.time)
     finished_at: float | None = None
     streams: dict[str, StreamReport] = field(default_factory=dict)
+    error: str | None = None  # why the run failed, as the operator should read it
 
     def stream(self, name: str) -> StreamReport:
         """Return the entry for a stream, creating it on first use."""

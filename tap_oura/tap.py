@@ -29,13 +29,19 @@ from tap_oura.errors import CredentialsMissing, MembershipExpired, OuraTapError
 from tap_oura.redact import REDACTOR
 from tap_oura.report import RunReport
 from tap_oura.streams import build_streams
-from tap_oura.token_store import FileTokenStore, PostgresTokenStore, TokenStore, TokenStoreError
+from tap_oura.token_store import (
+    FileTokenStore,
+    PostgresTokenStore,
+    SecretsManagerTokenStore,
+    TokenStore,
+    TokenStoreError,
+)
 
 if t.TYPE_CHECKING:
     from tap_oura.client import OuraStream
     from tap_oura.routes import Route
 
-TOKEN_STORES = ("file", "postgres")
+TOKEN_STORES = ("file", "postgres", "aws")
 SECRET_SETTINGS = ("client_secret", "refresh_token", "personal_access_token")
 
 CONFIG_SCHEMA = th.PropertiesList(
@@ -77,7 +83,11 @@ CONFIG_SCHEMA = th.PropertiesList(
         th.StringType,
         default="file",
         allowed_values=list(TOKEN_STORES),
-        description="Where rotated OAuth tokens are kept: `file` or `postgres`.",
+        description=(
+            "Where rotated OAuth tokens are kept: `file`, `postgres`, or `aws` (the Secrets "
+            "Manager secret `token_store_secret`, with a copy in the postgres table when "
+            "`token_store_uri` is set, else in the file)."
+        ),
     ),
     th.Property(
         "token_store_path",
@@ -96,6 +106,12 @@ CONFIG_SCHEMA = th.PropertiesList(
         th.StringType,
         default="oura_auth.oauth_tokens",
         description="Schema-qualified table for `token_store: postgres` (created if missing).",
+    ),
+    th.Property(
+        "token_store_secret",
+        th.StringType,
+        default="oura/api-credentials",
+        description="Secrets Manager secret for `token_store: aws` (JSON; other fields kept).",
     ),
     th.Property(
         "token_store_key",
@@ -263,24 +279,31 @@ class TapOura(Tap):
     def token_store(self) -> TokenStore:
         """Return the configured token store."""
         config = self.config
-        if config["token_store"] == "postgres":
-            return PostgresTokenStore(
+        kind = config["token_store"]
+        local: TokenStore = FileTokenStore(config["token_store_path"])
+        if kind == "postgres" or (kind == "aws" and config.get("token_store_uri")):
+            local = PostgresTokenStore(
                 config["token_store_uri"],
                 table=config["token_store_table"],
                 key=config.get("token_store_key") or config["client_id"],
             )
-        return FileTokenStore(config["token_store_path"])
+        if kind == "aws":
+            return SecretsManagerTokenStore(config["token_store_secret"], companion=local)
+        return local
 
     # --- the run -------------------------------------------------------------------------------
 
     def sync_all(self) -> None:
         """Sync every selected stream, then fail the run if something needs a human."""
-        _ = self.authenticator  # missing credentials fail before any stream starts
         try:
+            _ = self.authenticator  # missing credentials fail before any stream starts
             super().sync_all()
+            self._raise_for_unfinished_business()
+        except Exception as exc:
+            self.report.error = str(exc) or type(exc).__name__
+            raise
         finally:
             self._finish_report()
-        self._raise_for_unfinished_business()
 
     def _finish_report(self) -> None:
         report = self.report

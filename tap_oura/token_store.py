@@ -27,6 +27,7 @@ if t.TYPE_CHECKING:
 
 LOCK_TIMEOUT_SECONDS = 120.0
 EXPIRY_LEEWAY_SECONDS = 120.0
+HISTORY_LENGTH = 100
 
 
 class TokenStoreError(Exception):
@@ -48,7 +49,21 @@ class TokenSet:
     scope: str | None = None
     token_url: str | None = None  # the endpoint that accepted this lineage (old or new portal)
     seed: str | None = None  # fingerprint of the configured refresh token this lineage began with
+    # Fingerprints of the lineage's spent refresh tokens: a configured token found here is an old
+    # copy (say, a stale secret), not a new authorisation, and must never be sent again.
+    history: list[str] = field(default_factory=list)
     updated_at: float = field(default_factory=time.time)
+
+    def knows(self, refresh_token: str) -> bool:
+        """Return True when `refresh_token` belongs to this lineage (current, seed or spent)."""
+        tag = fingerprint(refresh_token)
+        return refresh_token == self.refresh_token or tag == self.seed or tag in self.history
+
+    def successor(self, tokens: TokenSet) -> TokenSet:
+        """Return `tokens` (just obtained with our refresh token) as the lineage's next pair."""
+        tokens.seed = self.seed
+        tokens.history = [*self.history, fingerprint(self.refresh_token)][-HISTORY_LENGTH:]
+        return tokens
 
     def access_token_valid(self, now: float | None = None) -> bool:
         """Return True when the access token can still be used for a while."""
@@ -66,7 +81,9 @@ class TokenSet:
     def from_json(cls, text: str) -> TokenSet:
         """Parse what `to_json` wrote."""
         data = json.loads(text)
-        return cls(**{key: data.get(key) for key in cls.__dataclass_fields__ if key in data})
+        fields = {key: data[key] for key in cls.__dataclass_fields__ if key in data}
+        fields["history"] = list(fields.get("history") or [])
+        return cls(**fields)
 
 
 class TokenStore(t.Protocol):
@@ -250,3 +267,90 @@ class PostgresTokenStore:
                 ).format(self._table),
                 (self._key, tokens.to_json()),
             )
+
+
+class SecretsManagerTokenStore:
+    """Tokens inside an AWS Secrets Manager secret (the collector's `oura/api-credentials`).
+
+    The secret is JSON that also holds other settings (client id, intervals ...): a save replaces
+    its `refresh_token` (so humans and the collector see the current one) and the full token set
+    under `oauth_tokens`, in one `PutSecretValue` call, which Secrets Manager applies atomically.
+    Secrets Manager has no lock and its write may be refused (a missing IAM permission) after
+    Oura has already rotated the token, so every pair is first saved in a companion store (the
+    PostgreSQL table in the pipeline), whose lock also serialises refreshes; `load` returns the
+    newer of the two copies.
+    """
+
+    TOKENS_FIELD = "oauth_tokens"
+
+    def __init__(self, secret_id: str, *, companion: TokenStore, client: t.Any = None) -> None:
+        """Use the secret `secret_id`; region and endpoint come from the usual AWS settings."""
+        self.secret_id = secret_id
+        self.companion = companion
+        self._client = client
+
+    @property
+    def client(self) -> t.Any:
+        """Return the boto3 Secrets Manager client, created on first use."""
+        if self._client is None:
+            import boto3  # noqa: PLC0415 (boto3 is slow to import; only this store needs it)
+
+            self._client = boto3.client("secretsmanager")
+        return self._client
+
+    def describe(self) -> str:
+        """Say which secret holds the tokens."""
+        return f"AWS Secrets Manager secret {self.secret_id} (copy in {self.companion.describe()})"
+
+    def lock(self) -> contextlib.AbstractContextManager[None]:
+        """Hold the companion store's lock."""
+        return self.companion.lock()
+
+    def _read(self) -> dict[str, t.Any]:
+        from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
+
+        try:
+            value = self.client.get_secret_value(SecretId=self.secret_id)["SecretString"]
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "error")
+            msg = f"Cannot read the secret {self.secret_id} ({code}); check its name, region and "
+            msg += "the role's secretsmanager:GetSecretValue permission."
+            raise TokenStoreError(msg) from None
+        except BotoCoreError as exc:
+            raise TokenStoreError(f"Cannot reach the secret {self.secret_id}: {exc}") from None
+        try:
+            data = json.loads(value)
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            raise TokenStoreError(f"The secret {self.secret_id} does not hold a JSON object.")
+        return data
+
+    def load(self) -> TokenSet | None:
+        """Return the newer of the secret's token set and the companion's."""
+        stored = self._read().get(self.TOKENS_FIELD)
+        in_secret = None
+        if stored:
+            try:
+                in_secret = TokenSet.from_json(json.dumps(stored))
+            except TypeError:
+                msg = f"The secret {self.secret_id} has unreadable oauth_tokens."
+                raise TokenStoreError(msg) from None
+        copies = [tokens for tokens in (in_secret, self.companion.load()) if tokens is not None]
+        return max(copies, key=lambda tokens: tokens.updated_at, default=None)
+
+    def save(self, tokens: TokenSet) -> None:
+        """Save in the companion first, then write a new secret version keeping other fields."""
+        from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
+
+        self.companion.save(tokens)
+        data = self._read()
+        data["refresh_token"] = tokens.refresh_token
+        data[self.TOKENS_FIELD] = json.loads(tokens.to_json())
+        try:
+            self.client.put_secret_value(SecretId=self.secret_id, SecretString=json.dumps(data))
+        except (ClientError, BotoCoreError) as exc:
+            msg = f"Cannot write the rotated OAuth token to the secret {self.secret_id} "
+            msg += f"({type(exc).__name__}); grant the role secretsmanager:PutSecretValue. The "
+            msg += f"token is safe in {self.companion.describe()} and is used from there."
+            raise TokenStoreError(msg) from None

@@ -54,6 +54,22 @@ def test_a_newly_configured_refresh_token_starts_a_new_lineage(
     assert _refresh_grants(simulator, "invalid_grant") == 0
 
 
+def test_a_stale_copy_of_a_spent_token_is_never_sent_again(
+    simulator: Simulator, tmp_path: Path
+) -> None:
+    """A secret or config that lags one rotation behind must not reseed the lineage."""
+    config = oauth_config(simulator, tmp_path)
+    run_tap(config, streams=["daily_sleep"])
+    spent = FileTokenStore(tmp_path / "tokens.json").load().refresh_token
+    simulator.set_faults(revoke_access_tokens=True)
+    run_tap(config, streams=["daily_sleep"])  # rotates again: `spent` is now spent
+    assert FileTokenStore(tmp_path / "tokens.json").load().refresh_token != spent
+    run = run_tap({**config, "refresh_token": spent}, streams=["daily_sleep"])
+    assert run.records["daily_sleep"]
+    assert _refresh_grants(simulator) == 2
+    assert _refresh_grants(simulator, "invalid_grant") == 0
+
+
 def _new_authorisation(sim: Simulator) -> Any:
     import requests  # noqa: PLC0415
 
