@@ -16,6 +16,8 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
+from tap_oura.redact import MIN_SECRET_LENGTH
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
@@ -67,15 +69,15 @@ class Database:
 
     def conninfo(self, **overrides: str) -> str:
         """Return a libpq connection string (never logged: it may carry the password)."""
-        return make_conninfo(
-            host=self.host,
-            port=self.port,
-            user=self.user,
-            password=self.password or None,
-            dbname=self.database,
-            connect_timeout=CONNECT_TIMEOUT_SECONDS,
-            **overrides,
-        )
+        params: dict[str, object] = {
+            "host": self.host,
+            "port": self.port,
+            "user": self.user,
+            "password": self.password or None,
+            "dbname": self.database,
+            "connect_timeout": CONNECT_TIMEOUT_SECONDS,
+        }
+        return make_conninfo(**{**params, **overrides})
 
     def describe(self) -> str:
         """Name the database without its password, for logs and errors."""
@@ -87,7 +89,7 @@ class Database:
             return psycopg.connect(self.conninfo(**overrides), autocommit=True)
         except psycopg.OperationalError as exc:
             reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
-            if self.password:
+            if len(self.password) >= MIN_SECRET_LENGTH:  # libpq never echoes it; be sure anyway
                 reason = reason.replace(self.password, "***")
             raise DatabaseError(f"Cannot connect to {self.describe()}: {reason}") from None
 

@@ -18,6 +18,7 @@ from singer_sdk.authenticators import BearerTokenAuthenticator, OAuthAuthenticat
 from tap_oura.errors import (
     REAUTHORIZE,
     CredentialsMissing,
+    OuraTapError,
     RefreshTokenRejected,
     api_detail,
 )
@@ -77,7 +78,13 @@ class TokenEndpoint:
         urls = [preferred_url, *self.urls] if preferred_url else self.urls
         refusals: list[str] = []
         for url in dict.fromkeys(urls):
-            response = self._post(url, form)
+            try:
+                response = self._post(url, form)
+            except TokenEndpointUnreachable as exc:
+                if not refusals:
+                    raise
+                refusals.append(f"{url} could not be reached ({exc.reason})")
+                break
             if response.ok:
                 return self._token_set(response, url)
             refusals.append(f"{url} answered {response.status_code} ({api_detail(response)})")
@@ -96,9 +103,7 @@ class TokenEndpoint:
                     isinstance(exc, requests.exceptions.ReadTimeout)
                     or attempt == self.connect_retries
                 ):
-                    msg = f"Could not reach Oura's token endpoint {url}: {type(exc).__name__}. "
-                    msg += "Check the network and token_url, then run again."
-                    raise RefreshTokenRejected(msg) from None
+                    raise TokenEndpointUnreachable(url, type(exc).__name__) from None
                 time.sleep(2**attempt)
             except requests.exceptions.Timeout:
                 msg = f"Oura's token endpoint {url} did not answer within {self.timeout:.0f} s. "
@@ -130,6 +135,18 @@ def _refusal_message(spent: str, refusals: list[str]) -> str:
             f"revoked. {REAUTHORIZE}"
         )
     return f"Oura's token endpoint refused the {spent} ({said}). {REAUTHORIZE}"
+
+
+class TokenEndpointUnreachable(OuraTapError):
+    """The token endpoint could not be reached: nothing was spent, a later run may succeed."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        """Say which endpoint and why."""
+        self.url, self.reason = url, reason
+        super().__init__(
+            f"Could not reach Oura's token endpoint {url}: {reason}. Check the network and "
+            f"token_url, then run again."
+        )
 
 
 class OuraOAuthAuthenticator(OAuthAuthenticator):

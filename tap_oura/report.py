@@ -47,6 +47,7 @@ class RunReport:
     finished_at: float | None = None
     streams: dict[str, StreamReport] = field(default_factory=dict)
     error: str | None = None  # why the run failed, as the operator should read it
+    error_type: str | None = None  # the exception's class, e.g. RefreshTokenRejected
 
     def stream(self, name: str) -> StreamReport:
         """Return the entry for a stream, creating it on first use."""

@@ -301,6 +301,7 @@ class TapOura(Tap):
             self._raise_for_unfinished_business()
         except Exception as exc:
             self.report.error = str(exc) or type(exc).__name__
+            self.report.error_type = type(exc).__name__
             raise
         finally:
             self._finish_report()

@@ -11,7 +11,7 @@ import os
 import tempfile
 import uuid
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 import pytest
@@ -108,3 +108,43 @@ def oauth_config(sim: Simulator, tmp_path: Path, **overrides: object) -> dict[st
     }
     config.update(overrides)
     return config
+
+
+@pytest.fixture
+def aws() -> Iterator[dict[str, str]]:
+    """Run a real AWS-API-compatible server (moto's server mode) on loopback.
+
+    Returns the environment that points boto3 at it; `boto3.client("secretsmanager")` made with
+    that environment talks HTTP to it, exactly as the collector does.
+    """
+    import requests  # noqa: PLC0415
+    from moto.server import ThreadedMotoServer  # noqa: PLC0415
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    try:
+        yield {
+            "AWS_ENDPOINT_URL": endpoint,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_REGION": "eu-west-1",
+            "AWS_DEFAULT_REGION": "eu-west-1",
+        }
+    finally:
+        requests.post(f"{endpoint}/moto-api/reset", timeout=10)
+        server.stop()
+
+
+def secrets_client(aws_env: dict[str, str]) -> Any:
+    """Return a boto3 Secrets Manager client for the loopback AWS server."""
+    import boto3  # noqa: PLC0415
+
+    return boto3.client(
+        "secretsmanager",
+        endpoint_url=aws_env["AWS_ENDPOINT_URL"],
+        region_name=aws_env["AWS_REGION"],
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
