@@ -35,7 +35,7 @@ def _client(clock: Clock) -> tuple[CollectorStatus, Metrics, object]:
 
 def test_health_goes_starting_ok_failing_ok() -> None:
     clock = Clock()
-    status, metrics, client = _client(clock)
+    status, _metrics, client = _client(clock)
     starting = client.get("/health")
     assert starting.status_code == 200 and starting.json["status"] == "starting"
 

@@ -1,0 +1,30 @@
+with
+
+source as (
+
+    select * from {{ source('oura', 'daily_spo2') }}
+
+),
+
+renamed as (
+
+    select
+        ----------  ids
+        id as daily_spo2_id,
+
+        ---------- dates
+        day,
+
+        ---------- numerics
+        (spo2_percentage ->> 'average')::numeric as spo2_average_percent,
+        breathing_disturbance_index,
+
+        ---------- timestamps
+        _sdc_extracted_at at time zone 'UTC' as extracted_at
+
+    from source
+    where _sdc_deleted_at is null
+
+)
+
+select * from renamed

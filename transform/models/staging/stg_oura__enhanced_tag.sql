@@ -1,0 +1,34 @@
+with
+
+source as (
+
+    select * from {{ source('oura', 'enhanced_tag') }}
+
+),
+
+renamed as (
+
+    select
+        ----------  ids
+        id as enhanced_tag_id,
+
+        ---------- text
+        tag_type_code,
+        custom_name,
+        comment,
+
+        ---------- dates
+        start_day,
+        end_day,
+        {{ local_datetime('start_time', 'started') }},
+        {{ local_datetime('end_time', 'ended') }},
+
+        ---------- timestamps
+        _sdc_extracted_at at time zone 'UTC' as extracted_at
+
+    from source
+    where _sdc_deleted_at is null
+
+)
+
+select * from renamed

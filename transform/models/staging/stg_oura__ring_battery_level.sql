@@ -1,0 +1,30 @@
+with
+
+source as (
+
+    select * from {{ source('oura', 'ring_battery_level') }}
+
+),
+
+renamed as (
+
+    select
+        ---------- keys
+        "timestamp" at time zone 'UTC' as measured_at,
+
+        ---------- numerics
+        level::integer as battery_level_percent,
+
+        ---------- booleans
+        charging as is_charging,
+        in_charger as is_in_charger,
+
+        ---------- timestamps
+        _sdc_extracted_at at time zone 'UTC' as extracted_at
+
+    from source
+    where _sdc_deleted_at is null
+
+)
+
+select * from renamed
