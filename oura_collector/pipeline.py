@@ -8,6 +8,7 @@ failure into one readable reason.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import json
 import logging
 import os
@@ -32,6 +33,10 @@ meltano_log = logging.getLogger("oura_collector.meltano")
 
 PROJECT_DIR = Path(os.environ.get("OURA_PROJECT_DIR", Path(__file__).resolve().parent.parent))
 STOP_GRACE_SECONDS = 30.0
+PR_SET_PDEATHSIG = 1
+_PRCTL = None
+with contextlib.suppress(OSError, AttributeError):  # Linux only; elsewhere a kill may orphan
+    _PRCTL = ctypes.CDLL(None, use_errno=True).prctl
 TAIL_LINES = 60
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 ERROR_LINE = re.compile(r"\b(error|failed|exception)\b", re.IGNORECASE)
@@ -85,6 +90,7 @@ def run_meltano(
         text=True,
         errors="replace",
         start_new_session=True,  # its own process group: a stop reaches tap, target and dbt
+        preexec_fn=_stop_with_parent,  # noqa: PLW1509 (only a pre-resolved libc call runs)
     )
     stopped = threading.Event()
     if stop is not None:
@@ -113,6 +119,16 @@ def run_meltano(
         result.error, result.error_type = _reason(code, report, tail, stopped.is_set())
         logger.debug("Last lines of the Meltano run:\n%s", "\n".join(tail))
     return result
+
+
+def _stop_with_parent() -> None:
+    """In the child: get SIGTERM if the collector dies, even by SIGKILL (Linux prctl).
+
+    Without it a killed collector would leave its Meltano job running, and the next collector
+    would start a second one beside it.
+    """
+    if _PRCTL is not None:
+        _PRCTL(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def _stop_on(stop: threading.Event, process: subprocess.Popen, stopped: threading.Event) -> None:

@@ -93,14 +93,21 @@ class CollectorProcess:
             return None
         return response.status_code, response.json()
 
-    def wait_for(self, condition: Callable[[], Any], timeout: float = 180, what: str = "") -> Any:
+    def wait_for(
+        self,
+        condition: Callable[[], Any],
+        timeout: float = 180,
+        what: str = "",
+        *,
+        give_up_on_exit: bool = True,
+    ) -> Any:
         """Poll `condition` until it returns something truthy; fail with the log if not."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             value = condition()
             if value:
                 return value
-            if self.process.poll() is not None:
+            if give_up_on_exit and self.process.poll() is not None:
                 break
             time.sleep(0.3)
         raise AssertionError(f"timed out waiting for {what}; log:\n{self.log()[-5000:]}")

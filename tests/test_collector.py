@@ -10,7 +10,9 @@ import json
 import os
 import re
 import subprocess
+import time
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -29,8 +31,6 @@ from tests.conftest import connection_parts, secrets_client
 from tests.pipeline_harness import OWN_PREFIXES, bookmarks, differences, rows, scalar, stored_state
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from oura_simulator import Simulator
 
 pytestmark = pytest.mark.slow
@@ -294,3 +294,41 @@ def test_check_backfill_and_reset_state(
     refused = run_collector("check", env=bad)
     assert refused.returncode == 1
     assert "Cannot connect to postgresql://" in refused.stderr
+
+
+def _job_processes(marker: str) -> list[int]:
+    """Return the pids whose environment carries `marker` (the collector's run-report path)."""
+    found = []
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            if marker.encode() in environ.read_bytes():
+                found.append(int(environ.parent.name))
+        except OSError:
+            continue
+    return found
+
+
+def test_a_hard_killed_collector_leaves_nothing_running_and_blocks_nothing(
+    simulator: Simulator, database: str, tmp_path: Path
+) -> None:
+    env = collector_env(database, simulator, tmp_path, DAYS_TO_BACKFILL=20)
+    simulator.set_faults(latency_ms=1500)  # a job that would run for a minute or more
+    collector = CollectorProcess("run", env=env, log_path=tmp_path / "killed.log")
+    marker = str(tmp_path / "data" / "run-report.json")
+    try:
+        collector.wait_for(lambda: _job_processes(marker), what="the Meltano job to start")
+        collector.process.kill()  # SIGKILL: no handler runs
+        collector.process.wait(30)
+        collector.wait_for(
+            lambda: not _job_processes(marker),
+            timeout=20,
+            what="the orphaned job to stop",
+            give_up_on_exit=False,
+        )
+    finally:
+        collector.kill()
+    simulator.clear_faults()
+    started = time.monotonic()
+    again = run_collector("once", env=env)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert time.monotonic() - started < 120  # not blocked by the killed run's job record
