@@ -60,13 +60,15 @@ def run_tap(
     if streams is not None:
         for name, stream in tap.streams.items():
             stream.selected = name in streams
-    buffer = io.StringIO()
+    raw = io.BytesIO()
+    buffer = io.TextIOWrapper(raw, encoding="utf-8")  # the msgspec writer needs `.buffer`
     run = TapRun(tap=tap)
     try:
         with redirect_stdout(buffer):
             tap.sync_all()
     finally:
-        parse_messages(buffer.getvalue(), run)
+        buffer.flush()
+        parse_messages(raw.getvalue().decode(), run)
     return run
 
 

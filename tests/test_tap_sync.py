@@ -145,3 +145,46 @@ def test_sandbox_reads_the_sandbox_routes_without_personal_info(
     assert run.records["daily_sleep"]
     stats = simulator.stats()
     assert any("sandbox" in route for route in stats["routes"])
+
+
+def test_batch_files_reach_the_target_and_old_ones_are_cleaned_up(
+    simulator: Simulator, tmp_path: Path
+) -> None:
+    import os  # noqa: PLC0415
+    import time  # noqa: PLC0415
+
+    batches = tmp_path / "batches"
+    batches.mkdir()
+    stale, fresh = (
+        batches / "tap-oura--sleep-old-1.json.gz",
+        batches / "tap-oura--sleep-new-1.json.gz",
+    )
+    for path in (stale, fresh):
+        path.write_bytes(b"")
+    two_days_ago = time.time() - 2 * 86400
+    os.utime(stale, (two_days_ago, two_days_ago))
+    config = oauth_config(
+        simulator,
+        tmp_path,
+        days_to_backfill=3,
+        batch_config={
+            "encoding": {"format": "jsonl", "compression": "gzip"},
+            "storage": {"root": f"file://{batches}"},
+        },
+    )
+    run = run_tap(config, streams=["daily_sleep"])
+    assert not stale.exists() and fresh.exists()
+    assert len(list(batches.glob("tap-oura--daily_sleep-*.json.gz"))) == 1
+    assert run.final_state["bookmarks"]["daily_sleep"]["replication_key_value"]
+
+
+def test_nul_characters_are_removed_before_loading(simulator: Simulator) -> None:
+    import requests  # noqa: PLC0415
+
+    from tap_oura.tap import TapOura  # noqa: PLC0415
+
+    response = requests.Response()
+    response.status_code = 200
+    response._content = b'{"data": [{"id": "a", "comment": "x\\u0000y", "tags": ["\\u0000z"]}]}'
+    stream = TapOura(config={"personal_access_token": "x" * 20}).streams["tag"]
+    assert list(stream.parse_response(response)) == [{"id": "a", "comment": "xy", "tags": ["z"]}]

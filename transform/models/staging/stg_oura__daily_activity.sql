@@ -48,14 +48,9 @@ renamed as (
 
         ---------- series (the loader stores a JSON null as jsonb 'null'; nullif makes it SQL null)
         class_5_min,
-        nullif(met, 'null'::jsonb) as met_samples,
-
-        ---------- timestamps
-        _sdc_extracted_at at time zone 'UTC' as extracted_at
+        nullif(met, 'null'::jsonb) as met_samples
 
     from source
-    where _sdc_deleted_at is null
-
 )
 
 select * from renamed

@@ -17,14 +17,9 @@ renamed as (
 
         ---------- numerics
         vascular_age::integer as vascular_age,
-        pulse_wave_velocity as pulse_wave_velocity_m_per_s,
-
-        ---------- timestamps
-        _sdc_extracted_at at time zone 'UTC' as extracted_at
+        pulse_wave_velocity as pulse_wave_velocity_m_per_s
 
     from source
-    where _sdc_deleted_at is null
-
 )
 
 select * from renamed

@@ -26,14 +26,9 @@ renamed as (
 
         ---------- numerics (degrees Celsius)
         temperature_deviation,
-        temperature_trend_deviation,
-
-        ---------- timestamps
-        _sdc_extracted_at at time zone 'UTC' as extracted_at
+        temperature_trend_deviation
 
     from source
-    where _sdc_deleted_at is null
-
 )
 
 select * from renamed

@@ -21,14 +21,9 @@ renamed as (
         ---------- scores (0-100, fractional)
         {{ jsonb_fields('contributors', [
             'sleep_recovery', 'daytime_recovery', 'stress',
-        ], 'numeric', prefix='contributor_') }},
-
-        ---------- timestamps
-        _sdc_extracted_at at time zone 'UTC' as extracted_at
+        ], 'numeric', prefix='contributor_') }}
 
     from source
-    where _sdc_deleted_at is null
-
 )
 
 select * from renamed

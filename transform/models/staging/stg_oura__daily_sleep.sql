@@ -21,14 +21,9 @@ renamed as (
         {{ jsonb_fields('contributors', [
             'deep_sleep', 'efficiency', 'latency', 'rem_sleep',
             'restfulness', 'timing', 'total_sleep',
-        ], 'integer', prefix='contributor_') }},
-
-        ---------- timestamps
-        _sdc_extracted_at at time zone 'UTC' as extracted_at
+        ], 'integer', prefix='contributor_') }}
 
     from source
-    where _sdc_deleted_at is null
-
 )
 
 select * from renamed

@@ -17,14 +17,9 @@ renamed as (
 
         ---------- numerics
         (spo2_percentage ->> 'average')::numeric as spo2_average_percent,
-        breathing_disturbance_index,
-
-        ---------- timestamps
-        _sdc_extracted_at at time zone 'UTC' as extracted_at
+        breathing_disturbance_index
 
     from source
-    where _sdc_deleted_at is null
-
 )
 
 select * from renamed

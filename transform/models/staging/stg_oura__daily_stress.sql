@@ -20,14 +20,9 @@ renamed as (
 
         ---------- durations (seconds)
         stress_high as stress_high_seconds,
-        recovery_high as recovery_high_seconds,
-
-        ---------- timestamps
-        _sdc_extracted_at at time zone 'UTC' as extracted_at
+        recovery_high as recovery_high_seconds
 
     from source
-    where _sdc_deleted_at is null
-
 )
 
 select * from renamed

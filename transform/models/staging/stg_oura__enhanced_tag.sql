@@ -21,14 +21,9 @@ renamed as (
         start_day,
         end_day,
         {{ local_datetime('start_time', 'started') }},
-        {{ local_datetime('end_time', 'ended') }},
-
-        ---------- timestamps
-        _sdc_extracted_at at time zone 'UTC' as extracted_at
+        {{ local_datetime('end_time', 'ended') }}
 
     from source
-    where _sdc_deleted_at is null
-
 )
 
 select * from renamed

@@ -14,14 +14,9 @@ renamed as (
         source.source as heartrate_source,
 
         ---------- numerics
-        bpm::integer as bpm,
-
-        ---------- timestamps
-        _sdc_extracted_at at time zone 'UTC' as extracted_at
+        bpm::integer as bpm
 
     from source
-    where _sdc_deleted_at is null
-
 )
 
 select * from renamed

@@ -19,14 +19,9 @@ renamed as (
         ---------- numerics
         age as age_years,
         weight as weight_kg,
-        height as height_m,
-
-        ---------- timestamps
-        _sdc_extracted_at at time zone 'UTC' as extracted_at
+        height as height_m
 
     from source
-    where _sdc_deleted_at is null
-
 )
 
 select * from renamed

@@ -19,14 +19,9 @@ renamed as (
         {{ local_datetime('end_time', 'ended') }},
 
         ---------- series (the loader stores the episodes as jsonb[]; one jsonb array here)
-        to_jsonb(episodes) as episodes,
-
-        ---------- timestamps
-        _sdc_extracted_at at time zone 'UTC' as extracted_at
+        to_jsonb(episodes) as episodes
 
     from source
-    where _sdc_deleted_at is null
-
 )
 
 select * from renamed

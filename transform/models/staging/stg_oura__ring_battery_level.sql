@@ -17,14 +17,9 @@ renamed as (
 
         ---------- booleans
         charging as is_charging,
-        in_charger as is_in_charger,
-
-        ---------- timestamps
-        _sdc_extracted_at at time zone 'UTC' as extracted_at
+        in_charger as is_in_charger
 
     from source
-    where _sdc_deleted_at is null
-
 )
 
 select * from renamed

@@ -25,12 +25,9 @@ renamed as (
         -- Oura sends 1970-01-01T00:00:00+00:00 when it does not know the set-up time.
         case
             when set_up_at > timestamp '1970-01-01 00:00:00' then set_up_at at time zone 'UTC'
-        end as set_up_at,
-        _sdc_extracted_at at time zone 'UTC' as extracted_at
+        end as set_up_at
 
     from source
-    where _sdc_deleted_at is null
-
 )
 
 select * from renamed

@@ -24,14 +24,9 @@ renamed as (
         ---------- series (the loader stores a JSON null as jsonb 'null'; nullif makes it SQL null)
         nullif(heart_rate, 'null'::jsonb) as heart_rate_samples,
         nullif(heart_rate_variability, 'null'::jsonb) as hrv_samples,
-        nullif(motion_count, 'null'::jsonb) as motion_count_samples,
-
-        ---------- timestamps
-        _sdc_extracted_at at time zone 'UTC' as extracted_at
+        nullif(motion_count, 'null'::jsonb) as motion_count_samples
 
     from source
-    where _sdc_deleted_at is null
-
 )
 
 select * from renamed

@@ -62,14 +62,9 @@ renamed as (
         app_sleep_phase_5_min,
         movement_30_sec,
         nullif(heart_rate, 'null'::jsonb) as heart_rate_samples,
-        nullif(hrv, 'null'::jsonb) as hrv_samples,
-
-        ---------- timestamps
-        _sdc_extracted_at at time zone 'UTC' as extracted_at
+        nullif(hrv, 'null'::jsonb) as hrv_samples
 
     from source
-    where _sdc_deleted_at is null
-
 )
 
 select * from renamed

@@ -22,14 +22,9 @@ renamed as (
         ---------- optimal bedtime window (seconds from local midnight; negative = the evening before)
         (optimal_bedtime ->> 'start_offset')::integer as optimal_bedtime_start_offset_seconds,
         (optimal_bedtime ->> 'end_offset')::integer as optimal_bedtime_end_offset_seconds,
-        (optimal_bedtime ->> 'day_tz')::integer as optimal_bedtime_utc_offset_seconds,
-
-        ---------- timestamps
-        _sdc_extracted_at at time zone 'UTC' as extracted_at
+        (optimal_bedtime ->> 'day_tz')::integer as optimal_bedtime_utc_offset_seconds
 
     from source
-    where _sdc_deleted_at is null
-
 )
 
 select * from renamed

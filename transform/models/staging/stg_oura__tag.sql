@@ -18,14 +18,9 @@ renamed as (
 
         ---------- dates
         day,
-        {{ local_datetime('timestamp', 'tagged') }},
-
-        ---------- timestamps
-        _sdc_extracted_at at time zone 'UTC' as extracted_at
+        {{ local_datetime('timestamp', 'tagged') }}
 
     from source
-    where _sdc_deleted_at is null
-
 )
 
 select * from renamed

@@ -17,14 +17,9 @@ renamed as (
         {{ local_datetime('timestamp', 'measured') }},
 
         ---------- numerics (ml/kg/min)
-        vo2_max,
-
-        ---------- timestamps
-        _sdc_extracted_at at time zone 'UTC' as extracted_at
+        vo2_max
 
     from source
-    where _sdc_deleted_at is null
-
 )
 
 select * from renamed

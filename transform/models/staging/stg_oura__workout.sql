@@ -25,14 +25,9 @@ renamed as (
 
         ---------- numerics
         calories as calories_kcal,
-        distance as distance_meters,
-
-        ---------- timestamps
-        _sdc_extracted_at at time zone 'UTC' as extracted_at
+        distance as distance_meters
 
     from source
-    where _sdc_deleted_at is null
-
 )
 
 select * from renamed
