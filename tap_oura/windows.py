@@ -26,7 +26,10 @@ from zoneinfo import ZoneInfo
 
 DATE_PAD = timedelta(days=1)
 INSTANT_PAD = timedelta(seconds=1)
-MAX_DOCUMENT_WINDOW_DAYS = 90  # Oura's FAQ recommends 1-3 month windows for history
+# Oura's FAQ suggests 1-3 month windows for history, but daily collections have no observed range
+# limit (6 years answered in one call, reference §6) and pages cap each answer's size: a year per
+# request keeps long backfills economical (5 requests per stream for 5 years, not 20).
+MAX_DOCUMENT_WINDOW_DAYS = 365
 MAX_SERIES_WINDOW = timedelta(days=29)  # requests over 30 days are rejected (reference §6.5)
 
 
