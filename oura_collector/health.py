@@ -6,7 +6,7 @@ import logging
 import threading
 from typing import TYPE_CHECKING
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, jsonify, request
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from werkzeug.serving import make_server
@@ -66,6 +66,9 @@ def create_app(status: CollectorStatus, metrics: Metrics) -> Flask:
 
     @app.get("/health")
     def health() -> tuple[Response, int]:
+        if request.args.get("probe") == "live":  # the liveness probe: is the process working?
+            alive, why = status.alive()
+            return jsonify({"alive": alive, "detail": why}), 200 if alive else 503
         healthy, body = status.snapshot()
         return jsonify(body), 200 if healthy else 503
 

@@ -16,6 +16,9 @@ AUTH_ERRORS = (
 )
 
 
+STUCK_CYCLE_SECONDS = 3 * 3600  # a five-year backfill takes minutes; hours means wedged
+
+
 @dataclass
 class CycleResult:
     """The outcome of one Meltano run."""
@@ -75,6 +78,22 @@ class CollectorStatus:
             else:
                 self.last_failure = result.finished_at
                 self.last_error = result.error
+
+    def alive(self) -> tuple[bool, str]:
+        """Return (alive, why): only a cycle running far longer than any cycle should is fatal.
+
+        A failing Oura or database is not cured by restarting the pod (and a restart spends a
+        new cycle on it); a wedged job is. Kubernetes' liveness probe asks this, readiness asks
+        `snapshot`.
+        """
+        with self._lock:
+            if self.running_since is None:
+                return True, "idle" if self.last else "starting"
+            running = self._clock() - self.running_since
+            limit = max(2 * self.interval, STUCK_CYCLE_SECONDS)
+            if running > limit:
+                return False, f"a cycle has been running for {running:.0f} s (limit {limit} s)"
+            return True, "running"
 
     def snapshot(self) -> tuple[bool, dict[str, Any]]:
         """Return (healthy, the JSON body of /health)."""

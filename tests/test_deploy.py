@@ -202,10 +202,13 @@ def test_probes_ask_health_on_8080_and_tolerate_a_long_first_cycle(
         probe = main[probe_name]
         port = probe["httpGet"]["port"]
         assert ports.get(port, port) == 8080, probe_name
-        assert probe["httpGet"]["path"] == "/health", probe_name
+        assert probe["httpGet"]["path"].split("?")[0] == "/health", probe_name
+    # Readiness reports every failed cycle; liveness and startup only a wedged process, so an
+    # Oura outage marks the pod NotReady instead of restarting it every few minutes.
+    assert main["readinessProbe"]["httpGet"]["path"] == "/health"
+    assert main["livenessProbe"]["httpGet"]["path"] == "/health?probe=live"
+    assert main["startupProbe"]["httpGet"]["path"] == "/health?probe=live"
     liveness = main["livenessProbe"]
-    # /health stays 200 ("starting") through the first cycle; a failed cycle keeps it at 503
-    # until the next good one: restart only after minutes of it, not after one bad probe.
     assert liveness["periodSeconds"] * liveness["failureThreshold"] >= 300
     assert liveness["timeoutSeconds"] >= 5
 

@@ -96,3 +96,17 @@ def test_metrics_count_records_cycles_and_last_success() -> None:
     assert 'oura_cycles_total{outcome="failure"} 1.0' in text
     assert "oura_last_success_timestamp_seconds 1.8e+09" in text
     assert "oura_cycle_duration_seconds_count 3.0" in text
+
+
+def test_liveness_fails_only_for_a_wedged_cycle() -> None:
+    clock = Clock()
+    status, _, client = _client(clock)
+    status.cycle_finished(_result(clock, False, error="Oura is down"), next_run=None)
+    assert client.get("/health").status_code == 503  # readiness: not ready
+    assert client.get("/health?probe=live").status_code == 200  # but alive: no restart
+    status.cycle_started()
+    clock.now += 2 * 3600
+    assert client.get("/health?probe=live").status_code == 200
+    clock.now += 2 * 3600
+    wedged = client.get("/health?probe=live")
+    assert wedged.status_code == 503 and "running for" in wedged.json["detail"]
