@@ -33,6 +33,7 @@ meltano_log = logging.getLogger("oura_collector.meltano")
 
 PROJECT_DIR = Path(os.environ.get("OURA_PROJECT_DIR", Path(__file__).resolve().parent.parent))
 STOP_GRACE_SECONDS = 30.0
+LOG_RETENTION_DAYS = 7.0
 PR_SET_PDEATHSIG = 1
 _PRCTL = None
 with contextlib.suppress(OSError, AttributeError):  # Linux only; elsewhere a kill may orphan
@@ -119,6 +120,31 @@ def run_meltano(
         result.error, result.error_type = _reason(code, report, tail, stopped.is_set())
         logger.debug("Last lines of the Meltano run:\n%s", "\n".join(tail))
     return result
+
+
+def meltano_log_dir(env: dict[str, str] | None = None) -> Path:
+    """Return where Meltano keeps one log directory per run (it never deletes them)."""
+    env = os.environ if env is None else env
+    state_home = env.get("XDG_STATE_HOME") or str(
+        Path(env.get("HOME", "~")).expanduser() / ".local/state"
+    )
+    return Path(state_home) / "meltano" / "log" / "elt"
+
+
+def prune_run_logs(keep_days: float = LOG_RETENTION_DAYS, root: Path | None = None) -> int:
+    """Delete Meltano's per-run log directories older than `keep_days`; return how many.
+
+    Each run leaves 20-110 kB; an hourly collector would fill a small volume in months.
+    """
+    root = root or meltano_log_dir()
+    cutoff = time.time() - keep_days * 86400
+    removed = 0
+    for run in root.glob("*/*"):
+        with contextlib.suppress(OSError):
+            if run.is_dir() and run.stat().st_mtime < cutoff:
+                shutil.rmtree(run)
+                removed += 1
+    return removed
 
 
 def _stop_with_parent() -> None:

@@ -19,7 +19,7 @@ from oura_collector.database import Database
 from oura_collector.embedded_db import EmbeddedPostgres
 from oura_collector.guard import SingleInstance
 from oura_collector.health import HealthServer, Metrics, create_app
-from oura_collector.pipeline import CYCLE_ARGS, EL_ONLY_ARGS, run_meltano
+from oura_collector.pipeline import CYCLE_ARGS, EL_ONLY_ARGS, prune_run_logs, run_meltano
 from oura_collector.status import CollectorStatus, CycleResult
 
 if TYPE_CHECKING:
@@ -122,6 +122,7 @@ class Collector:
         except OSError as exc:  # meltano missing or not executable
             now = time.time()
             result = CycleResult(ok=False, started_at=now, finished_at=now, error=str(exc))
+        prune_run_logs()
         next_run = None if self.stop.is_set() else time.time() + self.config.collection_interval
         self.status.cycle_finished(result, next_run)
         self.metrics.observe(result)

@@ -110,3 +110,23 @@ def test_liveness_fails_only_for_a_wedged_cycle() -> None:
     clock.now += 2 * 3600
     wedged = client.get("/health?probe=live")
     assert wedged.status_code == 503 and "running for" in wedged.json["detail"]
+
+
+def test_old_meltano_run_logs_are_pruned(tmp_path) -> None:
+    import os  # noqa: PLC0415
+    import time  # noqa: PLC0415
+
+    from oura_collector.pipeline import meltano_log_dir, prune_run_logs  # noqa: PLC0415
+
+    root = meltano_log_dir({"XDG_STATE_HOME": str(tmp_path)})
+    old, new = (
+        root / "devtap-oura-to-target-postgres" / "a",
+        root / "devtap-oura-to-target-postgres" / "b",
+    )
+    for run in (old, new):
+        run.mkdir(parents=True)
+        (run / "elt.log").write_text("log")
+    eight_days_ago = time.time() - 8 * 86400
+    os.utime(old, (eight_days_ago, eight_days_ago))
+    assert prune_run_logs(root=root) == 1
+    assert not old.exists() and new.exists()
