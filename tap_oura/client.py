@@ -5,9 +5,11 @@ Streams (`streams.py`) only decide which windows to ask for; this class decides 
 
 from __future__ import annotations
 
+import gzip
 import random
 import time
 import typing as t
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from email.utils import parsedate_to_datetime
 
@@ -26,6 +28,7 @@ from tap_oura.schemas import OURA_SCHEMAS
 if t.TYPE_CHECKING:
     from collections.abc import Generator, Iterable, Iterator
 
+    from singer_sdk.helpers._batch import BaseBatchFileEncoding, BatchConfig
     from singer_sdk.helpers.types import Context
 
     from tap_oura.report import StreamReport
@@ -35,6 +38,7 @@ if t.TYPE_CHECKING:
 COLLECTION_PATH = "/v2/usercollection"
 SANDBOX_PATH = "/v2/sandbox/usercollection"
 MAX_RETRY_WAIT_SECONDS = 300.0  # a longer Retry-After fails the run instead of stalling it
+BATCH_FILE_MAX_BYTES = 16 * 1024 * 1024  # uncompressed JSON per BATCH file
 
 
 class NextTokenPaginator(JSONPathPaginator):
@@ -68,6 +72,7 @@ class OuraStream(RESTStream):
         self._validate = fastjsonschema.compile(self.schema)
         self._advance_bookmark = True
         self._reported_unknown: set[str] = set()
+        self._newest: tuple[t.Any, dict[str, t.Any]] | None = None
 
     @property
     def oura_tap(self) -> TapOura:
@@ -265,10 +270,12 @@ class OuraStream(RESTStream):
     def get_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
         """Yield this run's records; a stream Oura will not serve is skipped with a warning."""
         started, report = time.monotonic(), self.report
+        self._newest = None
         try:
             for record in self.collect(context):
                 report.records += 1
                 yield record
+            self._move_bookmark(context)
         except errors.StreamUnavailable as exc:
             report.skip(str(exc), fails_run=exc.fails_run)
             self.logger.warning("%s", exc)
@@ -328,9 +335,58 @@ class OuraStream(RESTStream):
     def _increment_stream_state(
         self, latest_record: dict[str, t.Any], *, context: Context | None = None
     ) -> None:
-        """Move the bookmark only when this run may (see `windows.Plan.may_advance_bookmark`)."""
-        if self._advance_bookmark:
-            super()._increment_stream_state(latest_record, context=context)
+        """Remember the newest record; the bookmark moves once, when the stream has finished.
+
+        The SDK would update the state for every record (a tenth of the tap's time at heart-rate
+        volumes); our streams are unsorted, so only the final maximum ever counts anyway.
+        """
+        key = self.replication_key
+        if not key or latest_record.get(key) is None:
+            return
+        value = self.bookmark_order(latest_record[key])
+        if self._newest is None or value > self._newest[0]:
+            self._newest = (value, latest_record)
+
+    def bookmark_order(self, value: t.Any) -> t.Any:
+        """Return the replication value in a form that sorts in time order."""
+        return value
+
+    def _move_bookmark(self, context: Context | None) -> None:
+        """Move the bookmark to the newest record seen, if this run may move it at all."""
+        newest, self._newest = self._newest, None
+        if newest is not None and self._advance_bookmark:
+            super()._increment_stream_state(newest[1], context=context)
+
+    def get_batches(
+        self, batch_config: BatchConfig, context: Context | None = None
+    ) -> Iterator[tuple[BaseBatchFileEncoding, list[str]]]:
+        """Stream records into BATCH files with orjson and fast gzip, a bounded size per file.
+
+        The SDK's batcher holds `batch_size` records before writing (a year of per-minute
+        activity documents is ~100 MB) and uses simplejson with gzip level 9. Here each record is
+        written as it comes, and a file ends at `batch_size` records or BATCH_FILE_MAX_BYTES, so
+        the target, which reads one file at a time, stays small too.
+        """
+        storage = batch_config.storage
+        sync_id = f"{self.tap_name}--{self.name}-{uuid.uuid4()}"
+        records = iter(self._sync_records(context, write_messages=False))
+        for number, first in enumerate(records, start=1):
+            filename = f"{storage.prefix or ''}{sync_id}-{number}.json.gz"
+            with (
+                storage.open(filename, "wb") as handle,
+                gzip.GzipFile(fileobj=handle, mode="wb", compresslevel=1) as gz,
+            ):
+                line = orjson.dumps(first)
+                count, size = 1, len(line)
+                gz.write(line + b"\n")
+                while count < batch_config.batch_size and size < BATCH_FILE_MAX_BYTES:
+                    record = next(records, None)
+                    if record is None:
+                        break
+                    line = orjson.dumps(record)
+                    gz.write(line + b"\n")
+                    count, size = count + 1, size + len(line)
+            yield batch_config.encoding, [storage.get_url(filename)]
 
 
 def _without_nul(value: t.Any) -> t.Any:

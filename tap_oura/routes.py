@@ -32,6 +32,7 @@ class Route:
     singleton: bool = False  # the response is a bare object, not {"data": [...]}
     key_fallbacks: dict[str, str] = field(default_factory=dict)  # key -> field used when missing
     sandbox: bool = True  # also served under /v2/sandbox/usercollection
+    window_days: int = 365  # the longest date window per request (memory per page; §6)
 
     @property
     def url_segment(self) -> str:
@@ -47,6 +48,11 @@ DOCUMENT_LOOKBACK = 7
 LATE_EDIT_LOOKBACK = 14
 SERIES_LOOKBACK = 3
 
+# Documents carrying per-minute or per-5-minute series (MET, heart rate, hypnograms) are ~50 kB
+# each once parsed: a page of a year of them would be the tap's largest allocation. Light daily
+# documents are read a year per request.
+HEAVY_DOCUMENT_WINDOW_DAYS = 90
+
 
 def _daily(
     name: str,
@@ -56,6 +62,7 @@ def _daily(
     lookback_days: int = DOCUMENT_LOOKBACK,
     path: str | None = None,
     key_fallbacks: dict[str, str] | None = None,
+    window_days: int = 365,
 ) -> Route:
     """Return a document route keyed by `id` and bookmarked on a local day."""
     return Route(
@@ -67,15 +74,16 @@ def _daily(
         scope=scope,
         path=path,
         key_fallbacks=key_fallbacks or {},
+        window_days=window_days,
     )
 
 
 ROUTES: tuple[Route, ...] = (
     Route("personal_info", ("id",), Window.NONE, singleton=True, sandbox=False),
-    _daily("daily_activity", "daily"),
+    _daily("daily_activity", "daily", window_days=HEAVY_DOCUMENT_WINDOW_DAYS),
     _daily("daily_readiness", "daily"),
     _daily("daily_sleep", "daily"),
-    _daily("sleep", "daily"),
+    _daily("sleep", "daily", window_days=HEAVY_DOCUMENT_WINDOW_DAYS),
     _daily("sleep_time", "daily"),
     _daily("daily_spo2", "spo2"),
     _daily("daily_stress", "stress"),
@@ -84,7 +92,7 @@ ROUTES: tuple[Route, ...] = (
     _daily("daily_cardiovascular_age", "heart_health", key_fallbacks={"id": "day"}),
     _daily("vo2_max", "heart_health", path="vO2_max"),
     _daily("workout", "workout"),
-    _daily("session", "session"),
+    _daily("session", "session", window_days=HEAVY_DOCUMENT_WINDOW_DAYS),
     _daily("enhanced_tag", "tag", replication_key="start_day", lookback_days=LATE_EDIT_LOOKBACK),
     _daily("tag", "tag", lookback_days=LATE_EDIT_LOOKBACK),
     _daily(

@@ -87,6 +87,7 @@ class DateWindowedStream(WindowedStream):
             now=datetime.now(UTC),
             tz=self.oura_tap.timezone,
             bookmark=date.fromisoformat(bookmark[:10]) if bookmark else None,
+            max_window_days=self.route.window_days,
         )
 
 
@@ -106,6 +107,10 @@ class InstantWindowedStream(WindowedStream):
     def window_key(self, record: dict[str, t.Any]) -> str:
         """Compare timestamps as UTC strings of one shape."""
         return windows.comparable_instant(record[self.replication_key])
+
+    def bookmark_order(self, value: t.Any) -> t.Any:
+        """Order timestamps as instants, whatever offset they were written with."""
+        return windows.comparable_instant(value)
 
 
 FAMILIES: dict[Window, type[OuraStream]] = {
