@@ -38,7 +38,8 @@ if t.TYPE_CHECKING:
 COLLECTION_PATH = "/v2/usercollection"
 SANDBOX_PATH = "/v2/sandbox/usercollection"
 MAX_RETRY_WAIT_SECONDS = 300.0  # a longer Retry-After fails the run instead of stalling it
-BATCH_FILE_MAX_BYTES = 16 * 1024 * 1024  # uncompressed JSON per BATCH file
+BATCH_FILE_MAX_BYTES = 1024 * 1024  # uncompressed JSON per BATCH file: the target reads it whole,
+# with every number as a Decimal (~100 bytes each), so 1 MB of JSON is ~20-40 MB in the target
 
 
 class NextTokenPaginator(JSONPathPaginator):
