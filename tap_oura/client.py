@@ -358,6 +358,10 @@ class OuraStream(RESTStream):
         if newest is not None and self._advance_bookmark:
             super()._increment_stream_state(newest[1], context=context)
 
+    # Heart-rate and battery rows hold integers only, which the target keeps small: their files
+    # are bounded by `batch_size` alone (fewer, larger COPYs); documents by bytes as well.
+    batch_file_max_bytes = BATCH_FILE_MAX_BYTES
+
     def get_batches(
         self, batch_config: BatchConfig, context: Context | None = None
     ) -> Iterator[tuple[BaseBatchFileEncoding, list[str]]]:
@@ -380,7 +384,7 @@ class OuraStream(RESTStream):
                 line = orjson.dumps(first)
                 count, size = 1, len(line)
                 gz.write(line + b"\n")
-                while count < batch_config.batch_size and size < BATCH_FILE_MAX_BYTES:
+                while count < batch_config.batch_size and size < self.batch_file_max_bytes:
                     record = next(records, None)
                     if record is None:
                         break

@@ -94,6 +94,8 @@ class DateWindowedStream(WindowedStream):
 class InstantWindowedStream(WindowedStream):
     """Time series asked for by UTC instant (`start_datetime`/`end_datetime`), at most 30 days."""
 
+    batch_file_max_bytes = 64 * 1024 * 1024
+
     def plan(self) -> windows.Plan:
         """Plan UTC windows of at most 29 days."""
         bookmark = self.bookmark()
