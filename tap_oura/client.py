@@ -38,6 +38,7 @@ if t.TYPE_CHECKING:
 COLLECTION_PATH = "/v2/usercollection"
 SANDBOX_PATH = "/v2/sandbox/usercollection"
 MAX_RETRY_WAIT_SECONDS = 300.0  # a longer Retry-After fails the run instead of stalling it
+WRITE_CHUNK_RECORDS = 1000
 BATCH_FILE_MAX_BYTES = 1024 * 1024  # uncompressed JSON per BATCH file: the target reads it whole,
 # with every number as a Decimal (~100 bytes each), so 1 MB of JSON is ~20-40 MB in the target
 
@@ -381,16 +382,19 @@ class OuraStream(RESTStream):
                 storage.open(filename, "wb") as handle,
                 gzip.GzipFile(fileobj=handle, mode="wb", compresslevel=1) as gz,
             ):
-                line = orjson.dumps(first)
-                count, size = 1, len(line)
-                gz.write(line + b"\n")
+                lines = [orjson.dumps(first)]
+                count, size = 1, len(lines[0])
                 while count < batch_config.batch_size and size < self.batch_file_max_bytes:
                     record = next(records, None)
                     if record is None:
                         break
-                    line = orjson.dumps(record)
-                    gz.write(line + b"\n")
-                    count, size = count + 1, size + len(line)
+                    lines.append(orjson.dumps(record))
+                    count, size = count + 1, size + len(lines[-1])
+                    if len(lines) == WRITE_CHUNK_RECORDS:  # one compress call per chunk
+                        gz.write(b"\n".join(lines) + b"\n")
+                        lines.clear()
+                if lines:
+                    gz.write(b"\n".join(lines) + b"\n")
             yield batch_config.encoding, [storage.get_url(filename)]
 
 
