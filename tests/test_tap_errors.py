@@ -241,3 +241,16 @@ def test_a_malformed_record_is_held_back_and_its_bookmark_stays_put(
     final = [m["value"] for m in messages if m["type"] == "STATE"][-1]["bookmarks"]
     assert final["daily_sleep"] == first.final_state["bookmarks"]["daily_sleep"]
     assert "replication_key_value" in final["daily_activity"]
+
+
+def test_a_slow_oura_times_out_is_retried_and_then_named(
+    simulator: Simulator, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    simulator.set_faults(latency_ms=1500)
+    caplog.set_level(logging.WARNING)
+    config = oauth_config(simulator, tmp_path, api_timeout=1, max_retries=1)
+    with pytest.raises(
+        errors.OuraTapError, match=r"Could not reach Oura at .*ReadTimeout, 2 attempts"
+    ):
+        run_tap(config, streams=["daily_sleep"])
+    assert len(_retry_waits(caplog, "daily_sleep")) == 1
