@@ -18,7 +18,6 @@ import orjson
 import requests
 from singer_sdk import RESTStream
 from singer_sdk.exceptions import RetriableAPIError
-from singer_sdk.helpers._state import PROGRESS_MARKERS
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.pagination import JSONPathPaginator
 
@@ -286,11 +285,9 @@ class OuraStream(RESTStream):
 
     def collect(self, context: Context | None) -> Iterator[dict[str, t.Any]]:
         """Yield the stream's records; full-table by default, windowed in subclasses."""
-        yield from self.checked(self.request_records(None), context)
+        yield from self.checked(self.request_records(None))
 
-    def checked(
-        self, records: Iterable[dict[str, t.Any]], context: Context | None
-    ) -> Iterator[dict[str, t.Any]]:
+    def checked(self, records: Iterable[dict[str, t.Any]]) -> Iterator[dict[str, t.Any]]:
         """Fill fallback keys and hold back records that do not match the schema."""
         known = self.schema["properties"].keys()
         for record in records:
@@ -302,7 +299,7 @@ class OuraStream(RESTStream):
             try:
                 self._validate(record)
             except fastjsonschema.JsonSchemaValueException as exc:
-                self.quarantine(record, exc.message, context)
+                self.quarantine(record, exc.message)
                 continue
             yield record
 
@@ -319,7 +316,7 @@ class OuraStream(RESTStream):
         for name in unknown:
             del record[name]
 
-    def quarantine(self, record: dict[str, t.Any], reason: str, context: Context | None) -> None:
+    def quarantine(self, record: dict[str, t.Any], reason: str) -> None:
         """Skip a malformed record loudly, and keep the bookmark where it was so it is re-read."""
         key = {name: record.get(name) for name in self.primary_keys}
         self.report.quarantined += 1
@@ -330,9 +327,7 @@ class OuraStream(RESTStream):
             key,
             reason.removeprefix("data."),
         )
-        if self._advance_bookmark:
-            self._advance_bookmark = False
-            self.get_context_state(context).pop(PROGRESS_MARKERS, None)
+        self._advance_bookmark = False  # the bookmark only ever moves in `_move_bookmark`
 
     def _increment_stream_state(
         self, latest_record: dict[str, t.Any], *, context: Context | None = None

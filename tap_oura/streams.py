@@ -66,7 +66,7 @@ class WindowedStream(OuraStream):
             super()._increment_stream_state({self.replication_key: bookmark}, context=context)
         for request in plan.requests:
             seen: set[tuple[t.Any, ...]] = set()
-            for record in self.checked(self.request_records(request.params), context):
+            for record in self.checked(self.request_records(request.params)):
                 if not request.emits(self.window_key(record)):
                     continue  # padding outside the window; a neighbouring window owns it
                 key = tuple(record.get(name) for name in self.primary_keys)

@@ -20,6 +20,7 @@ days; they are padded by a second, since the inclusivity of their bounds is undo
 
 from __future__ import annotations
 
+import typing as t
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -80,6 +81,9 @@ def local_midnight(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
 
 
+_Point = t.TypeVar("_Point", date, datetime)
+
+
 def plan_dates(
     settings: Settings,
     *,
@@ -98,11 +102,7 @@ def plan_dates(
         may_advance = bookmark is not None and first <= bookmark + timedelta(days=1)
     else:
         floor = today - timedelta(days=settings.days_to_backfill)
-        first = (
-            floor
-            if bookmark is None
-            else max(bookmark - timedelta(days=settings.lookback_days), floor)
-        )
+        first = _resume_point(bookmark, settings.lookback_days, floor)
         may_advance = True
 
     requests = []
@@ -152,11 +152,7 @@ def plan_instants(
         may_advance = bookmark is not None and first <= bookmark
     else:
         floor = local_midnight(today - timedelta(days=settings.days_to_backfill), tz)
-        first = (
-            floor
-            if bookmark is None
-            else max(bookmark - timedelta(days=settings.lookback_days), floor)
-        )
+        first = _resume_point(bookmark, settings.lookback_days, floor)
         may_advance = True
 
     requests = []
@@ -182,6 +178,13 @@ def plan_instants(
         ceiling=_utc(max(last, bookmark or last)),
         may_advance_bookmark=may_advance,
     )
+
+
+def _resume_point(bookmark: _Point | None, lookback_days: int, floor: _Point) -> _Point:
+    """Return where a scheduled run starts: the lookback before the bookmark, never below floor."""
+    if bookmark is None:
+        return floor
+    return max(bookmark - timedelta(days=lookback_days), floor)
 
 
 def comparable_instant(value: str) -> str:
