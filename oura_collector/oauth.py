@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, urlencode, urlparse
 from oura_collector.config import ConfigError
 from oura_collector.service import database_for
 from oura_collector.tap_config import resolved_tap_config
+from tap_oura.routes import SCOPES
 
 if TYPE_CHECKING:
     import argparse
@@ -26,19 +27,7 @@ if TYPE_CHECKING:
     from oura_collector.config import CollectorConfig
 
 logger = logging.getLogger("oura_collector")
-DEFAULT_SCOPES = (
-    "email",
-    "personal",
-    "daily",
-    "heartrate",
-    "workout",
-    "tag",
-    "session",
-    "spo2",
-    "ring_configuration",
-    "stress",
-    "heart_health",
-)
+DEFAULT_SCOPES = SCOPES  # every route's scope (tap_oura.routes)
 
 
 class AuthError(RuntimeError):

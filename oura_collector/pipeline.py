@@ -23,6 +23,8 @@ from collections import deque
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import platformdirs
+
 from oura_collector.status import CycleResult
 
 if TYPE_CHECKING:
@@ -122,13 +124,9 @@ def run_meltano(
     return result
 
 
-def meltano_log_dir(env: dict[str, str] | None = None) -> Path:
+def meltano_log_dir() -> Path:
     """Return where Meltano keeps one log directory per run (it never deletes them)."""
-    env = os.environ if env is None else env
-    state_home = env.get("XDG_STATE_HOME") or str(
-        Path(env.get("HOME", "~")).expanduser() / ".local/state"
-    )
-    return Path(state_home) / "meltano" / "log" / "elt"
+    return platformdirs.user_log_path("meltano") / "elt"  # as meltano.core.project_dirs_service
 
 
 def prune_run_logs(keep_days: float = LOG_RETENTION_DAYS, root: Path | None = None) -> int:

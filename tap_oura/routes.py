@@ -121,3 +121,11 @@ ROUTES: tuple[Route, ...] = (
 )
 
 ROUTES_BY_NAME: dict[str, Route] = {route.name: route for route in ROUTES}
+
+# What an authorisation should ask for: personal_info's fields (email, personal) plus every
+# route's scope. personal_info's id is readable with any token.
+SCOPES: tuple[str, ...] = (
+    "email",
+    "personal",
+    *dict.fromkeys(route.scope for route in ROUTES if route.scope),
+)

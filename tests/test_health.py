@@ -116,9 +116,9 @@ def test_old_meltano_run_logs_are_pruned(tmp_path) -> None:
     import os  # noqa: PLC0415
     import time  # noqa: PLC0415
 
-    from oura_collector.pipeline import meltano_log_dir, prune_run_logs  # noqa: PLC0415
+    from oura_collector.pipeline import prune_run_logs  # noqa: PLC0415
 
-    root = meltano_log_dir({"XDG_STATE_HOME": str(tmp_path)})
+    root = tmp_path / "elt"
     old, new = (
         root / "devtap-oura-to-target-postgres" / "a",
         root / "devtap-oura-to-target-postgres" / "b",

@@ -134,3 +134,10 @@ def test_the_installed_command_describes_itself_and_discovers_19_streams(tmp_pat
     streams = {s["tap_stream_id"] for s in json.loads(discover.stdout)["streams"]}
     assert streams == {route.name for route in ROUTES}
     assert len(streams) == 19
+
+
+def test_an_authorisation_asks_for_every_scope_oura_grants() -> None:
+    from oura_simulator.auth import ALL_SCOPES  # noqa: PLC0415
+    from tap_oura.routes import SCOPES  # noqa: PLC0415
+
+    assert sorted(SCOPES) == sorted(ALL_SCOPES)
