@@ -192,6 +192,13 @@ def test_the_marts_cover_the_simulated_days(second_run: Pipeline) -> None:
     assert phases == hypnogram > 0
     heart_rate = scalar(uri, "select count(*) from analytics.heart_rate")
     assert heart_rate == len(rows(uri, "heartrate"))
+    heart_rate_items = scalar(
+        uri,
+        "select count(*) from raw_oura.sleep, jsonb_array_elements(heart_rate -> 'items') item"
+        " where jsonb_typeof(heart_rate -> 'items') = 'array' and item <> 'null'::jsonb",
+    )
+    sleep_bpm = scalar(uri, "select count(bpm) from analytics.sleep_heart_rate")
+    assert sleep_bpm == heart_rate_items > 0
     tags = scalar(uri, "select count(*) from analytics.tags")
     assert tags == len(rows(uri, "tag")) + len(rows(uri, "enhanced_tag"))
 

@@ -14,13 +14,13 @@ sample_averages as (
         (
             select avg(item.value::numeric)
             from jsonb_array_elements_text(
-                case when jsonb_typeof(sessions.heart_rate_samples -> 'items') = 'array' then sessions.heart_rate_samples -> 'items' end
+                {{ sample_items('sessions.heart_rate_samples') }}
             ) as item (value)
         ) as average_heart_rate,
         (
             select avg(item.value::numeric)
             from jsonb_array_elements_text(
-                case when jsonb_typeof(sessions.hrv_samples -> 'items') = 'array' then sessions.hrv_samples -> 'items' end
+                {{ sample_items('sessions.hrv_samples') }}
             ) as item (value)
         ) as average_hrv
     from sessions

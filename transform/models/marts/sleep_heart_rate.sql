@@ -8,34 +8,13 @@ sleep as (
 
 heart_rate_items as (
 
-    -- Item i of a sample was measured at timestamp + i * interval seconds.
-    select
-        sleep.sleep_id,
-        (item.position - 1)::integer as sample_index,
-        (sleep.heart_rate_samples ->> 'timestamp')::timestamptz
-            + (item.position - 1) * (sleep.heart_rate_samples ->> 'interval')::numeric * interval '1 second'
-            as measured_at,
-        item.value::numeric as bpm
-    from sleep
-    cross join lateral jsonb_array_elements_text(
-        case when jsonb_typeof(sleep.heart_rate_samples -> 'items') = 'array' then sleep.heart_rate_samples -> 'items' end
-    ) with ordinality as item (value, position)
+    {{ expand_samples('sleep', 'sleep_id', 'heart_rate_samples', 'bpm') }}
 
 ),
 
 hrv_items as (
 
-    select
-        sleep.sleep_id,
-        (item.position - 1)::integer as sample_index,
-        (sleep.hrv_samples ->> 'timestamp')::timestamptz
-            + (item.position - 1) * (sleep.hrv_samples ->> 'interval')::numeric * interval '1 second'
-            as measured_at,
-        item.value::numeric as hrv_ms
-    from sleep
-    cross join lateral jsonb_array_elements_text(
-        case when jsonb_typeof(sleep.hrv_samples -> 'items') = 'array' then sleep.hrv_samples -> 'items' end
-    ) with ordinality as item (value, position)
+    {{ expand_samples('sleep', 'sleep_id', 'hrv_samples', 'hrv_ms') }}
 
 ),
 
