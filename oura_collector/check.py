@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from typing import TYPE_CHECKING
 
 from oura_collector.service import database_for
@@ -26,7 +25,7 @@ def run_checks(config: CollectorConfig) -> int:
         with database.connect() as connection:
             version = connection.execute("show server_version").fetchone()[0]
         print(f"DB OK: {database.describe()} (PostgreSQL {version})")  # noqa: T201
-        env = {**os.environ, **config.pipeline_env(database)}
+        env = config.job_env(database)
         tap_config = resolved_tap_config(env)
         tap = TapOura(config=tap_config)
         logging.getLogger("singer_sdk.metrics").setLevel(logging.WARNING)

@@ -150,7 +150,7 @@ def _reset_state(config: CollectorConfig, args: argparse.Namespace) -> int:
     from oura_collector.service import database_for  # noqa: PLC0415
 
     with database_for(config) as database:
-        env = {**os.environ, **config.pipeline_env(database)}
+        env = config.job_env(database)
         target = state_id(env)
         if not args.yes:
             question = (

@@ -101,6 +101,10 @@ class CollectorConfig:
         env.update(self.passthrough)
         return env
 
+    def job_env(self, database: Database) -> dict[str, str]:
+        """Return the whole environment of a Meltano subprocess: this process's, then ours."""
+        return {**os.environ, **self.pipeline_env(database)}
+
     def describe(self) -> str:
         """Summarise the settings for the start-up log (nothing secret)."""
         where = self.database.describe() if self.database else "embedded PostgreSQL"

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import http.server
 import logging
-import os
 import secrets
 import threading
 from typing import TYPE_CHECKING
@@ -42,7 +41,7 @@ def authorise(config: CollectorConfig, args: argparse.Namespace) -> int:
     from tap_oura.token_store import HISTORY_LENGTH, fingerprint  # noqa: PLC0415
 
     with database_for(config) as database:
-        tap_config = resolved_tap_config({**os.environ, **config.pipeline_env(database)})
+        tap_config = resolved_tap_config(config.job_env(database))
         client_id, client_secret = tap_config.get("client_id"), tap_config.get("client_secret")
         if not client_id or not client_secret:
             msg = "auth needs the Oura app's client_id and client_secret: set "

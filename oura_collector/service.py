@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import signal
 import threading
 import time
@@ -103,7 +102,7 @@ class Collector:
         if args is None:
             args = CYCLE_ARGS if self.config.run_transform else EL_ONLY_ARGS
         with database_for(self.config) as database, SingleInstance(database):
-            job_env = {**os.environ, **self.config.pipeline_env(database), **(env or {})}
+            job_env = {**self.config.job_env(database), **(env or {})}
             while not self.stop.is_set():
                 result = self.cycle(args, job_env)
                 if result.stopped or self.stop.is_set():
