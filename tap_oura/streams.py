@@ -41,7 +41,7 @@ class WindowedStream(OuraStream):
 
     def window_key(self, record: dict[str, t.Any]) -> str:
         """Return the record's replication key in the form window bounds compare with."""
-        return str(record[self.replication_key])
+        return self.bookmark_order(record[self.replication_key])
 
     def bookmark(self) -> str | None:
         """Return the bookmark this run started from, if the state has one for our key."""
@@ -105,10 +105,6 @@ class InstantWindowedStream(WindowedStream):
             tz=self.oura_tap.timezone,
             bookmark=datetime.fromisoformat(bookmark) if bookmark else None,
         )
-
-    def window_key(self, record: dict[str, t.Any]) -> str:
-        """Compare timestamps as UTC strings of one shape."""
-        return windows.comparable_instant(record[self.replication_key])
 
     def bookmark_order(self, value: t.Any) -> t.Any:
         """Order timestamps as instants, whatever offset they were written with."""
